@@ -1,0 +1,1 @@
+"""epiwatch: province-wide epidemic surveillance and response."""

@@ -1,0 +1,133 @@
+"""The audit trail: every create, change and delete of person-level data, with who, for whom, when and what.
+
+Models that hold person-level data inherit `AuditedModel`; its save() and delete() write the event with the
+field-level differences. Bulk paths that bypass save() call `record_many()` themselves. Who is acting comes from
+a context variable that the web middleware, the API authentication and the management commands set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from epiwatch.accounts.models import AuditAction, AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: Any = None
+    organization: Any = None
+    via: str = "system"
+
+
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("epiwatch_actor", default=Actor())
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+@contextlib.contextmanager
+def acting(user=None, organization=None, via: str = "system") -> Iterator[Actor]:
+    actor = Actor(user=user, organization=organization, via=via)
+    token = _actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _actor.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The concrete field values of a row, foreign keys as their raw ids."""
+    return {f.attname: _jsonable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+
+
+def diff(old: dict[str, Any], new: dict[str, Any], skip: Iterable[str] = ()) -> dict[str, list[Any]]:
+    skip = set(skip)
+    return {k: [old.get(k), v] for k, v in new.items() if k not in skip and old.get(k) != v}
+
+
+def _event(action: str, obj: models.Model, changes: dict) -> AuditEvent:
+    actor = current_actor()
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    return AuditEvent(
+        user=user,
+        username=getattr(user, "username", "") if user else "",
+        organization=actor.organization,
+        via=actor.via,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(getattr(obj, "public_id", None) or obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes,
+    )
+
+
+def record(action: str, obj: models.Model, changes: dict | None = None) -> AuditEvent:
+    event = _event(action, obj, changes or {})
+    event.save()
+    return event
+
+
+def record_many(action: str, objs: Iterable[models.Model], changes_of=None) -> int:
+    """One event per object, written in batches: the bulk paths' counterpart of AuditedModel.save()."""
+    events = [_event(action, o, changes_of(o) if changes_of else diff({}, snapshot(o))) for o in objs]
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
+
+
+class AuditedModel(models.Model):
+    """Base for models holding person-level data: every save and delete leaves an audit event."""
+
+    AUDIT_SKIP_FIELDS: tuple[str, ...] = ("modified_at",)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._audit_loaded = dict(zip(field_names, values, strict=False))
+        return instance
+
+    def _loaded_snapshot(self) -> dict[str, Any]:
+        loaded = getattr(self, "_audit_loaded", None)
+        if loaded is None:
+            return {}
+        return {
+            f.attname: _jsonable(loaded[f.attname]) for f in self._meta.concrete_fields if f.attname in loaded
+        }
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        old = {} if creating else self._loaded_snapshot()
+        super().save(*args, **kwargs)
+        new = snapshot(self)
+        changes = diff(old, new, skip=self.AUDIT_SKIP_FIELDS)
+        if creating or changes:
+            record(AuditAction.CREATE if creating else AuditAction.UPDATE, self, changes)
+        self._audit_loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    def delete(self, *args, **kwargs):
+        record(AuditAction.DELETE, self, {k: [v, None] for k, v in snapshot(self).items()})
+        return super().delete(*args, **kwargs)

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+    path("api/v1/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("api/v1/", include("epiwatch.api.urls")),
+    path("", include("epiwatch.accounts.urls")),
+    path("areas/", include("epiwatch.geo.urls")),
+    path("people/", include("epiwatch.people.urls")),
+]
