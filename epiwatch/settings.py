@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "epiwatch.geo",
     "epiwatch.accounts",
     "epiwatch.people",
+    "epiwatch.demo",
 ]
 
 MIDDLEWARE = [
