@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "epiwatch.geo",
     "epiwatch.accounts",
     "epiwatch.people",
+    "epiwatch.tasks",
+    "epiwatch.labs",
+    "epiwatch.cases",
     "epiwatch.demo",
 ]
 
