@@ -11,3 +11,5 @@ urlpatterns = [
     path("areas/", include("epiwatch.geo.urls")),
     path("people/", include("epiwatch.people.urls")),
 ]
+
+handler404 = "epiwatch.api.errors.page_not_found"

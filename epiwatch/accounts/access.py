@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from epiwatch.accounts.models import AREA_KINDS, ROSTER_KINDS, Membership, Organization, Role
+from epiwatch.accounts.models import AREA_KINDS, ROSTER_KINDS, AuditEvent, Membership, Organization, Role
 from epiwatch.geo.models import Area
 
 
@@ -64,6 +64,42 @@ class Scope:
 
     def can_write_for(self, organization: Organization) -> bool:
         return self.full or organization.pk in self.write_org_ids
+
+    def writing(self) -> Scope:
+        """The scope of the memberships with a writing role only: what a model's read rule allows writing.
+
+        A viewer at the CDC who also enters data for one commune writes in that commune, not in the province.
+        """
+        if self.full:
+            return self
+        write_memberships = tuple(m for m in self.memberships if m.can_write)
+        return Scope(
+            user_id=self.user_id,
+            areas=self.write_areas,
+            write_areas=self.write_areas,
+            roster_org_ids=tuple(o for o in self.roster_org_ids if o in self.write_org_ids),
+            org_ids=self.write_org_ids,
+            write_org_ids=self.write_org_ids,
+            admin_org_ids=self.admin_org_ids,
+            province_admin=self.province_admin,
+            province_user=self.province_user,
+            memberships=write_memberships,
+        )
+
+    def province_admin_areas(self) -> tuple[Area, ...]:
+        """The provinces this user administers (admin of a province-level health department or CDC)."""
+        return tuple(
+            m.organization.area
+            for m in self.memberships
+            if m.role == Role.ADMIN and m.organization.is_province_level
+        )
+
+    def province_admin_q(self, path_field: str) -> Q:
+        """Q matching rows whose area path (`path_field`) lies in a province this user administers."""
+        q = Q(pk__in=[])
+        for area in self.province_admin_areas():
+            q |= Q(**{path_field: area.path}) | Q(**{f"{path_field}__startswith": area.path + "/"})
+        return q
 
 
 FULL = Scope(user_id=None, full=True, province_admin=True, province_user=True)
@@ -148,10 +184,10 @@ def _rule_for(model: type[models.Model], write: bool) -> Rule:
     for klass in model.__mro__:
         if klass in table:
             return table[klass]
-    if write and model in _rules or any(k in _rules for k in model.__mro__):
-        # no separate write rule: writing needs the read rule plus a writing role somewhere in scope
+    if write and any(k in _rules for k in model.__mro__):
+        # no separate write rule: the read rule applied to the memberships that have a writing role
         read = _rule_for(model, write=False)
-        return lambda scope: read(scope) if scope.write_org_ids else Q(pk__in=[])
+        return lambda scope: read(scope.writing()) if scope.write_org_ids else Q(pk__in=[])
     raise LookupError(f"No access rule registered for {model.__name__}")
 
 
@@ -208,9 +244,9 @@ def _organization_rule(scope: Scope) -> Q:
 
 @rule(Organization, write=True)
 def _organization_write_rule(scope: Scope) -> Q:
-    if scope.province_admin:
-        return scope.area_q("area__path")
-    return Q(pk__in=scope.admin_org_ids)
+    # managing an organization (its members, their roles): its own administrators, and the administrators of
+    # the province it sits in -- not every organization a province admin happens to see through another role
+    return scope.province_admin_q("area__path") | Q(pk__in=scope.admin_org_ids)
 
 
 @rule(Area)
@@ -222,4 +258,20 @@ def _area_rule(scope: Scope) -> Q:
 @rule(Area, write=True)
 def _area_write_rule(scope: Scope) -> Q:
     # villages and population belong to the province: only its administrators change areas
-    return scope.area_q("path", write=True) if scope.province_admin else Q(pk__in=[])
+    return scope.province_admin_q("path")
+
+
+@rule(AuditEvent)
+def _audit_event_rule(scope: Scope) -> Q:
+    """Province administrators read the trail of their province: events of its organizations, and events without
+    an organization by users who belong to one of them. Everyone else reads nothing; nobody writes."""
+    if not scope.province_admin:
+        return Q(pk__in=[])
+    orgs = Organization.objects.filter(scope.province_admin_q("area__path")).values("pk")
+    members = Membership.objects.filter(organization__in=orgs).values("user_id")
+    return Q(organization__in=orgs) | Q(organization=None, user__in=members)
+
+
+@rule(AuditEvent, write=True)
+def _audit_event_write_rule(scope: Scope) -> Q:
+    return Q(pk__in=[])

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, router, transaction
 
 from epiwatch.accounts.models import AuditAction, AuditEvent
 
@@ -57,9 +57,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The concrete field values of a row, foreign keys as their raw ids."""
-    return {f.attname: _jsonable(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+def snapshot(obj: models.Model, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of a row, foreign keys as their raw ids. Deferred fields are left out (reading
+    them would cost a query each); `only` limits to the named fields (names or attnames)."""
+    deferred = obj.get_deferred_fields()
+    wanted = None if only is None else set(only)
+    return {
+        f.attname: _jsonable(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if f.attname not in deferred and (wanted is None or f.name in wanted or f.attname in wanted)
+    }
 
 
 def diff(old: dict[str, Any], new: dict[str, Any], skip: Iterable[str] = ()) -> dict[str, list[Any]]:
@@ -107,13 +114,21 @@ class AuditedModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._audit_loaded = dict(zip(field_names, values, strict=False))
+        # a JSON-able copy: a list or dict field changed in place must still differ from what was loaded
+        instance._audit_loaded = {name: _jsonable(v) for name, v in zip(field_names, values, strict=False)}
         return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # what was just read is the new "loaded" state of those fields
+        self._audit_loaded = {**getattr(self, "_audit_loaded", {}), **snapshot(self, only=fields)}
 
     def _loaded_snapshot(self) -> dict[str, Any]:
         loaded = getattr(self, "_audit_loaded", None)
         if loaded is None:
-            return {}
+            # built by hand or by bulk_create: read what the database holds now (one query)
+            attnames = [f.attname for f in self._meta.concrete_fields]
+            loaded = type(self)._base_manager.filter(pk=self.pk).values(*attnames).first() or {}
         return {
             f.attname: _jsonable(loaded[f.attname]) for f in self._meta.concrete_fields if f.attname in loaded
         }
@@ -121,13 +136,20 @@ class AuditedModel(models.Model):
     def save(self, *args, **kwargs):
         creating = self._state.adding
         old = {} if creating else self._loaded_snapshot()
-        super().save(*args, **kwargs)
-        new = snapshot(self)
-        changes = diff(old, new, skip=self.AUDIT_SKIP_FIELDS)
-        if creating or changes:
-            record(AuditAction.CREATE if creating else AuditAction.UPDATE, self, changes)
-        self._audit_loaded = {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        update_fields = kwargs.get("update_fields")
+        # the change and its event commit together or not at all
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            super().save(*args, **kwargs)
+            new = snapshot(self, only=update_fields)
+            if not creating:
+                # fields that were not loaded (only(), defer()) are unknown, not changed
+                new = {k: v for k, v in new.items() if k in old}
+            changes = diff(old, new, skip=self.AUDIT_SKIP_FIELDS)
+            if creating or changes:
+                record(AuditAction.CREATE if creating else AuditAction.UPDATE, self, changes)
+        self._audit_loaded = {**old, **new}
 
     def delete(self, *args, **kwargs):
-        record(AuditAction.DELETE, self, {k: [v, None] for k, v in snapshot(self).items()})
-        return super().delete(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            record(AuditAction.DELETE, self, {k: [v, None] for k, v in snapshot(self).items()})
+            return super().delete(*args, **kwargs)

@@ -223,6 +223,8 @@ class AuditEvent(models.Model):
         indexes = [
             # the audit page's "history of this record" query
             models.Index(fields=["model", "object_id"], name="audit_object_idx"),
+            # the audit search by record id alone (users know the id, rarely the model)
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),
         ]
 
     def save(self, *args, **kwargs):
@@ -232,3 +234,39 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only")
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        """The changes as (field, old, new) rows, whatever shape a bulk path stored."""
+        if not isinstance(self.changes, dict):
+            return [("", None, self.changes)] if self.changes else []
+        rows = []
+        for field_name, value in self.changes.items():
+            if isinstance(value, list | tuple) and len(value) == 2:
+                rows.append((str(field_name), value[0], value[1]))
+            else:
+                rows.append((str(field_name), None, value))
+        return rows
+
+
+# --- additions: user profiles (contact, first-login password change) and readable audit changes ---------------
+
+
+class UserProfile(models.Model):
+    """What Django's User lacks: a phone number, and whether the user must pick a new password at next sign-in.
+
+    The full name lives in `User.first_name` (one field: Vietnamese names do not split into first/last).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    phone = models.CharField(max_length=15, blank=True)
+    # set when an administrator handed over an initial password: it was seen by two people
+    must_change_password = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+    @classmethod
+    def of(cls, user) -> "UserProfile":
+        """The user's profile, created empty on first use (users created before profiles existed have none)."""
+        profile, _created = cls.objects.get_or_create(user=user)
+        return profile

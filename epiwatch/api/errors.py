@@ -1,3 +1,5 @@
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework.views import exception_handler
 
 
@@ -19,3 +21,13 @@ def error_handler(exc, context):
         body = {"error": "Invalid request", "details": [str(d) for d in data]}
     response.data = body
     return response
+
+
+def page_not_found(request, exception=None):
+    """The site's 404 handler: unknown paths under /api/ answer in the API's error shape, pages with Django's page.
+
+    Enabled by `handler404 = "epiwatch.api.errors.page_not_found"` in the root URLconf.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": "Not found", "details": [f"No endpoint at {request.path}"]}, status=404)
+    return defaults.page_not_found(request, exception)

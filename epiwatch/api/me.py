@@ -3,10 +3,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from epiwatch.accounts.access import scope_for
+from epiwatch.api import schema  # noqa: F401 - registers the Bearer scheme with the OpenAPI generator
 
 
 class MembershipOut(serializers.Serializer):
     organization = serializers.CharField()
+    organization_id = serializers.UUIDField()
     kind = serializers.CharField()
     area_code = serializers.CharField()
     role = serializers.CharField()
@@ -30,6 +32,7 @@ class MeView(APIView):
                 "memberships": [
                     {
                         "organization": m.organization.code,
+                        "organization_id": str(m.organization.public_id),
                         "kind": m.organization.kind,
                         "area_code": m.organization.area.code,
                         "role": m.role,
