@@ -49,18 +49,25 @@ class Scope:
         return not self.full and not self.org_ids
 
     def area_q(self, path_field: str, write: bool = False) -> Q:
-        """Q matching rows whose `path_field` (an Area path, e.g. `residence__path`) lies in one of the subtrees."""
+        """Q matching rows whose `path_field` (an Area path, e.g. `residence__path`) lies in one of the subtrees.
+
+        The dataset is matched too: province 22 exists in vn-2021 and vn-2025 with different subtrees.
+        """
         subtrees = self.write_areas if write else self.areas
+        prefix = path_field[: -len("path")]  # "residence__path" -> "residence__", "path" -> ""
         q = Q(pk__in=[])
-        for _dataset, path in subtrees:
-            q |= Q(**{path_field: path}) | Q(**{f"{path_field}__startswith": path + "/"})
+        for dataset, path in subtrees:
+            in_tree = Q(**{path_field: path}) | Q(**{f"{path_field}__startswith": path + "/"})
+            q |= in_tree & Q(**{f"{prefix}dataset": dataset})
         return q
 
     def covers_area(self, area, write: bool = False) -> bool:
         if self.full:
             return True
         subtrees = self.write_areas if write else self.areas
-        return any(area.path == p or area.path.startswith(p + "/") for _d, p in subtrees)
+        return any(
+            area.dataset == d and (area.path == p or area.path.startswith(p + "/")) for d, p in subtrees
+        )
 
     def can_write_for(self, organization: Organization) -> bool:
         return self.full or organization.pk in self.write_org_ids
