@@ -8,6 +8,7 @@ CCCD layout (Circular 07/2016/TT-BCA, later 59/2021): digits 1-3 the province co
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 # GSO codes of the 63 provinces of 2021 (CCCD prefixes are these with a leading zero).
@@ -48,23 +49,40 @@ class NationalId:
         return not (birth_year and self.birth_year() != birth_year)
 
 
-def clean(text: str | int | None) -> str:
-    """Digits only; spreadsheets often turn IDs into numbers and drop the leading zero of a CCCD."""
+_SEPARATORS = re.compile(r"[\s.\-]")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def clean(text: str | int | float | None) -> str:
+    """The number as digits, separators removed. Spreadsheets turn IDs into numbers ("1090001234.0") and drop the
+    leading zeros: a CCCD keeps 10 or 11 digits (province codes 01-09 start with "00"), a CMND 8. A CCCD's zeros
+    are put back when the result starts with a province code; a CMND's only from a number cell (8 typed digits are
+    more likely a digit missing)."""
     if text is None:
         return ""
-    s = str(text).strip().replace(" ", "").replace(".", "").replace("-", "")
-    if s.endswith(".0"):
-        s = s[:-2]
-    if len(s) == 11 and s.isdigit():  # a CCCD that lost its leading zero in a number cell
-        s = "0" + s
+    from_number = isinstance(text, int | float) and not isinstance(text, bool)
+    if isinstance(text, float):
+        if not text.is_integer():
+            return str(text)  # 1234.5 is no ID: parse() says it is not digits only
+        text = int(text)
+    s = str(text).strip()
+    if s.endswith(".0") and s[:-2].isascii() and s[:-2].isdigit():  # a number cell read as text
+        s, from_number = s[:-2], True
+    s = _SEPARATORS.sub("", s)
+    if _ASCII_DIGITS.fullmatch(s) and not s.startswith("0"):
+        if len(s) in (10, 11) and s.zfill(12)[1:3] in PROVINCE_CODES:
+            s = s.zfill(12)
+        elif len(s) == 8 and from_number:
+            s = s.zfill(9)
     return s
 
 
-def parse(text: str | int | None, today: dt.date | None = None) -> NationalId:
+def parse(text: str | int | float | None, today: dt.date | None = None) -> NationalId:
+    """The parsed number, or NationalIdError with a message naming the problem (for the user, in English)."""
     number = clean(text)
     if not number:
         raise NationalIdError("national ID is empty")
-    if not number.isdigit():
+    if not _ASCII_DIGITS.fullmatch(number):
         raise NationalIdError(f"national ID {number!r} must contain digits only")
     if len(number) == 9:
         return NationalId(number=number, kind="cmnd")
@@ -72,7 +90,9 @@ def parse(text: str | int | None, today: dt.date | None = None) -> NationalId:
         raise NationalIdError(f"national ID {number!r} has {len(number)} digits; a CCCD has 12 and a CMND 9")
     prefix = number[:3]
     if prefix[0] != "0" or prefix[1:] not in PROVINCE_CODES:
-        raise NationalIdError(f"CCCD {number} starts with {prefix}, which is not a province code (001-096)")
+        raise NationalIdError(
+            f"CCCD {number} starts with {prefix}, which is not a province code (0 + one of the 63 GSO province codes)"
+        )
     gender_century = int(number[3])
     century = 1900 + 100 * (gender_century // 2)
     suffix = int(number[4:6])
@@ -91,9 +111,22 @@ def parse(text: str | int | None, today: dt.date | None = None) -> NationalId:
     )
 
 
-def is_valid(text: str | int | None) -> bool:
+def is_valid(text: str | int | float | None, today: dt.date | None = None) -> bool:
     try:
-        parse(text)
+        parse(text, today=today)
     except NationalIdError:
         return False
     return True
+
+
+def build(province_code: str, sex: str, birth_year: int, serial: int) -> str:
+    """The CCCD for a province code ("95"), sex ("M"/"F"), birth year (1900-2399) and a 6-digit serial:
+    the inverse of parse(), used by generators and tests."""
+    if province_code not in PROVINCE_CODES:
+        raise ValueError(f"{province_code!r} is not a province code")
+    if sex not in ("M", "F"):
+        raise ValueError("sex must be M or F")
+    if not 1900 <= birth_year <= 2399 or not 0 <= serial <= 999_999:
+        raise ValueError("birth year must be 1900-2399 and the serial 0-999999")
+    century_digit = 2 * ((birth_year - 1900) // 100) + (sex == "F")
+    return f"0{province_code}{century_digit}{birth_year % 100:02d}{serial:06d}"
