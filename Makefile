@@ -42,5 +42,8 @@ format: $(STAMP)
 messages: $(STAMP)
 	cd epiwatch && DEBUG=1 ../$(BIN)/epiwatch makemessages -l vi -l en --no-obsolete && DEBUG=1 ../$(BIN)/epiwatch compilemessages
 
+bench: $(STAMP)
+	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
 clean:
 	rm -rf $(VENV) var/static

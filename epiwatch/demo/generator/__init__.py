@@ -1,0 +1,1 @@
+"""The synthetic population generator (`epiwatch generate`, and the people of `epiwatch load_demo`)."""
