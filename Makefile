@@ -31,6 +31,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	mkdir -p var
 	DEBUG=1 $(BIN)/epiwatch makemigrations --check --dry-run
 
 check: lint test
