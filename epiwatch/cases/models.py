@@ -115,6 +115,10 @@ class CaseEvent(models.Model):
     kind = models.CharField(max_length=40)
     text = models.CharField(max_length=400)
     data = models.JSONField(default=dict, blank=True)
+    # the result that caused the event, if any: `cases.ingest` reads it to apply each result once
+    result = models.ForeignKey(
+        "labs.TestResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="case_events"
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,15 +1,18 @@
 """Test results, pools and import batches: one province-wide record of RT-PCR, pooled PCR and antigen tests."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from epiwatch.accounts.audit import AuditedModel
 from epiwatch.accounts.models import Organization
 from epiwatch.geo.models import Area
+from epiwatch.lib import dates
 from epiwatch.people.models import Person
 
 
@@ -68,6 +71,9 @@ class ImportBatch(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     error_message = models.TextField(blank=True)
+    # set by the user's "commit" on the preview page (or at upload for a batch that needs no preview): the
+    # worker commits a batch in preview status once this is set
+    commit_requested = models.BooleanField(default=False)
     # a sample of accepted and rejected rows for the preview page
     preview = models.JSONField(default=dict, blank=True)
     errors_file = models.FileField(upload_to="imports/errors/%Y/%m/", blank=True)
@@ -77,11 +83,52 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "queued",
+                        "validating",
+                        "preview",
+                        "committing",
+                        "done",
+                        "failed",
+                        "cancelled",
+                    ]
+                ),
+                name="batch_status_valid",
+            )
+        ]
+        # the worker's claim: the oldest queued batch
         indexes = [models.Index(fields=["status", "created_at"], name="batch_queue_idx")]
 
     @property
     def progress_pct(self) -> int:
-        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, int(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)
+
+    def request_commit(self) -> bool:
+        """Ask the worker to store the previewed rows; False when the batch is past that point (one query)."""
+        changed = ImportBatch.objects.filter(
+            pk=self.pk, status__in=(self.Status.QUEUED, self.Status.VALIDATING, self.Status.PREVIEW)
+        ).update(commit_requested=True)
+        if changed:
+            self.commit_requested = True
+        return changed == 1
+
+    def cancel(self) -> bool:
+        """Drop a batch nobody has started committing; False when it is too late (one query)."""
+        changed = ImportBatch.objects.filter(
+            pk=self.pk, status__in=(self.Status.QUEUED, self.Status.PREVIEW)
+        ).update(status=self.Status.CANCELLED, finished_at=timezone.now())
+        if changed:
+            self.status = self.Status.CANCELLED
+        return changed == 1
 
 
 class Pool(AuditedModel):
@@ -98,7 +145,8 @@ class Pool(AuditedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["submitter", "code"], name="pool_code_unique_per_submitter")
+            models.UniqueConstraint(fields=["submitter", "code"], name="pool_code_unique_per_submitter"),
+            models.CheckConstraint(condition=Q(result__in=Outcome.values), name="pool_outcome_valid"),
         ]
 
     def __str__(self) -> str:
@@ -115,19 +163,38 @@ class TestResultQuerySet(models.QuerySet):
     def modified_after(self, when) -> "TestResultQuerySet":
         return self.filter(modified_at__gt=when)
 
+    def needing_review(self) -> "TestResultQuerySet":
+        return self.filter(needs_review=True)
+
+    def sampled_between(self, first, last) -> "TestResultQuerySet":
+        """Sampled on the local days first..last (inclusive; either may be None)."""
+        from epiwatch.lib.dates import LOCAL_TZ
+
+        qs = self
+        if first is not None:
+            qs = qs.filter(sampled_at__gte=dt.datetime.combine(first, dt.time(0), tzinfo=LOCAL_TZ))
+        if last is not None:
+            end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=LOCAL_TZ)
+            qs = qs.filter(sampled_at__lt=end)
+        return qs
+
 
 class TestResult(AuditedModel):
     __test__ = False  # not a pytest test class
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="test_results")
+    # no index of its own: result_person_sample_idx starts with the person
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="test_results", db_index=False)
     test_type = models.CharField(max_length=16, choices=TestType.choices)
     sampled_at = models.DateTimeField()
     resulted_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=10, choices=Outcome.choices)
     ct_value = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.SCREENING)
-    submitter = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="submitted_results")
+    # no index of its own: result_submitter_day_idx (and the external id constraint) start with the submitter
+    submitter = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="submitted_results", db_index=False
+    )
     external_id = models.CharField(max_length=64, blank=True)
     pool = models.ForeignKey(Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     batch = models.ForeignKey(
@@ -171,4 +238,8 @@ class TestResult(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_test_type_display()} {self.get_result_display()} {self.sampled_at:%d/%m/%Y}"
+        # codes, not labels: the audit trail calls this for every stored row (labels cost a translation each)
+        return f"{self.test_type} {self.result} {dates.local_date(self.sampled_at):%d/%m/%Y}"
+
+
+from epiwatch.labs.shift_models import *  # noqa: E402,F401,F403

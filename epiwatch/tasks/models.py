@@ -5,14 +5,17 @@ check-in. An organization's open tasks are the daily to-do list of a commune sta
 """
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from epiwatch.accounts import audit
 from epiwatch.accounts.audit import AuditedModel
-from epiwatch.accounts.models import Organization
+from epiwatch.accounts.models import AuditAction, Organization
 from epiwatch.people.models import Person
 
 
@@ -88,13 +91,26 @@ class Task(AuditedModel):
             self.note = note
         self.save()
 
+    def cancel(self, note: str = "") -> None:
+        self.status = TaskStatus.CANCELLED
+        self.done_at = timezone.now()
+        if note:
+            self.note = note
+        self.save()
+
+
+def about_key(about) -> tuple[str, str]:
+    """How a task names the record it is about: (model label, public id or pk)."""
+    if about is None:
+        return "", ""
+    return about._meta.label_lower, str(getattr(about, "public_id", None) or getattr(about, "pk", ""))
+
 
 def raise_task(
     kind: str, organization: Organization, title: str, due_date, person=None, about=None
 ) -> tuple[Task, bool]:
     """Create the task unless the same one is already open; returns (task, created)."""
-    about_model = about._meta.label_lower if about is not None else ""
-    about_id = str(getattr(about, "public_id", None) or getattr(about, "pk", "")) if about is not None else ""
+    about_model, about_id = about_key(about)
     existing = Task.objects.open().filter(
         kind=kind, organization=organization, person=person, about_model=about_model, about_id=about_id
     )
@@ -111,3 +127,75 @@ def raise_task(
         due_date=due_date,
     )
     return task, True
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task to raise: what raise_many() takes."""
+
+    kind: str
+    organization: Organization
+    title: str
+    due_date: object
+    person: Person | None = None
+    about: object = None
+
+    def key(self) -> tuple:
+        return (self.kind, self.organization.pk, getattr(self.person, "pk", None), *about_key(self.about))
+
+
+def raise_many(specs: Iterable[TaskSpec]) -> list[Task]:
+    """raise_task() for a batch: the tasks not already open are created in one insert (and audited in one);
+    returns the tasks created. Queries: one lookup of the open tasks, one insert, one insert of audit events."""
+    wanted: dict[tuple, TaskSpec] = {}
+    for spec in specs:
+        wanted.setdefault(spec.key(), spec)
+    if not wanted:
+        return []
+    open_now = set(
+        Task.objects.open()
+        .filter(
+            kind__in={k[0] for k in wanted},
+            organization_id__in={k[1] for k in wanted},
+            about_id__in={k[4] for k in wanted},
+        )
+        .values_list("kind", "organization_id", "person_id", "about_model", "about_id")
+    )
+    new = []
+    for key, spec in wanted.items():
+        if key in open_now:
+            continue
+        about_model, about_id = about_key(spec.about)
+        new.append(
+            Task(
+                kind=spec.kind,
+                organization=spec.organization,
+                person=spec.person,
+                about_model=about_model,
+                about_id=about_id,
+                title=spec.title[:300],
+                due_date=spec.due_date,
+            )
+        )
+    Task.objects.bulk_create(new, batch_size=500)
+    audit.record_many(AuditAction.CREATE, new)
+    return new
+
+
+def close_many(tasks: Iterable[Task], status: str = TaskStatus.DONE, note: str = "") -> int:
+    """Mark open tasks done (or cancelled), audited; returns how many changed. One update, one audit insert."""
+    tasks = [t for t in tasks if t.status == TaskStatus.OPEN]
+    if not tasks:
+        return 0
+    now = timezone.now()
+    Task.objects.filter(pk__in=[t.pk for t in tasks], status=TaskStatus.OPEN).update(
+        status=status, done_at=now, note=note
+    )
+    for task in tasks:
+        task.status, task.done_at, task.note = status, now, note
+    audit.record_many(
+        AuditAction.UPDATE,
+        tasks,
+        changes_of=lambda t: {"status": [TaskStatus.OPEN, status], "note": ["", note]},
+    )
+    return len(tasks)
