@@ -1,0 +1,1 @@
+"""The tracing pages, one module per feature."""
