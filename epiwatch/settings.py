@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "epiwatch.tasks",
     "epiwatch.labs",
     "epiwatch.cases",
+    "epiwatch.care",
+    "epiwatch.tracing",
+    "epiwatch.vaccination",
+    "epiwatch.levels",
     "epiwatch.demo",
 ]
 
@@ -54,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "epiwatch.accounts.middleware.ActorMiddleware",
+    "epiwatch.accounts.password_policy.MustChangePasswordMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("", include("epiwatch.accounts.urls")),
     path("areas/", include("epiwatch.geo.urls")),
     path("people/", include("epiwatch.people.urls")),
+    path("results/", include("epiwatch.labs.urls")),
+    path("tracing/", include("epiwatch.tracing.urls")),
+    path("levels/", include("epiwatch.levels.urls")),
+    path("care/", include("epiwatch.care.urls")),
+    path("screening/", include("epiwatch.labs.shift_urls")),
 ]
 
 handler404 = "epiwatch.api.errors.page_not_found"
