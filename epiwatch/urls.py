@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/", include("epiwatch.people.urls")),
     path("results/", include("epiwatch.labs.urls")),
     path("tracing/", include("epiwatch.tracing.urls")),
+    path("vaccination/", include("epiwatch.vaccination.urls")),
     path("levels/", include("epiwatch.levels.urls")),
     path("care/", include("epiwatch.care.urls")),
     path("screening/", include("epiwatch.labs.shift_urls")),

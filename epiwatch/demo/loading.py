@@ -89,6 +89,10 @@ def load_demo(
         log(f"  areas, villages, population, organizations and users in {time.monotonic() - started:.1f} s")
         if people:
             summary.report = runner.generate(seed, scale, PROVINCE, DATASET, log=log)
+        # facilities with the seed's capacity (idempotent); tops up severe cases when the people have none
+        from epiwatch.care import demo as care_demo
+
+        log(f"  {care_demo.load(PROVINCE)}")
         _describe(summary, province)
         if dry_run:
             transaction.set_rollback(True)

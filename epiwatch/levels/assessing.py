@@ -148,13 +148,20 @@ def decide(
             capacity_adjustment=decision.capacity_adjustment,
             adjustments=[[a.code, a.by] for a in decision.adjustments],
             proposed_level=decision.level,
-            explanation_vi=decision.explanation_vi,
-            explanation_en=decision.explanation_en,
+            explanation_vi=_with_capacity(decision.explanation_vi, capacity.ok, capacity.reason),
+            explanation_en=_with_capacity(
+                decision.explanation_en, capacity.ok, capacity.reason_en or capacity.reason
+            ),
             unconfirmed=list(decision.unconfirmed),
         )
     )
     assessment.area = area  # the instance already read: no query when the caller asks for it
     return assessment
+
+
+def _with_capacity(explanation: str, ok: bool, reason: str) -> str:
+    """The level's explanation, with why criterion 3 is not met when it is not."""
+    return f"{explanation}; {reason}" if reason and not ok else explanation
 
 
 def assess_week(

@@ -212,16 +212,24 @@ class Capacity:
     ok: bool
     reason: str = ""
     known: bool = True  # False: nobody set it, so it counts as met
+    reason_en: str = ""
 
 
 UNKNOWN_CAPACITY = Capacity(ok=True, known=False)
 
 
 def capacity(areas: Sequence[Area], on_date: dt.date) -> dict[int, Capacity]:
-    """The capacity status in force on the day for each area (the latest set on or before it); an area nobody
-    set a status for counts as meeting its requirements (`known=False`, shown as such). One query."""
+    """Criterion 3 for each area on the day: computed from the recorded treatment capacity
+    (`epiwatch.care.capacity.criterion3`), unless a person set a status by hand on or before the day (the latest
+    wins over the computed one). An area with neither counts as meeting its requirements (`known=False`, shown as
+    such). A few queries whatever the number of areas."""
+    from epiwatch.care.capacity import criterion3
+
     ids = [a.pk for a in areas]
-    result: dict[int, Capacity] = {}
+    result: dict[int, Capacity] = {
+        pk: Capacity(ok=c.ok, reason=c.reason_vi, reason_en=c.reason_en)
+        for pk, c in criterion3(areas, on_date).items()
+    }
     statuses = (
         CapacityStatus.objects.in_force_on(on_date)
         .filter(area_id__in=ids)
@@ -234,7 +242,9 @@ def capacity(areas: Sequence[Area], on_date: dt.date) -> dict[int, Capacity]:
             .order_by("area_id", "-date")
             .values_list("area_id", "ok", "reason")
         )
+    overridden: set[int] = set()
     for area_id, ok, reason in statuses:
-        if area_id not in result:
-            result[area_id] = Capacity(ok=ok, reason=reason)
+        if area_id not in overridden:
+            overridden.add(area_id)
+            result[area_id] = Capacity(ok=ok, reason=reason, reason_en=reason)
     return result

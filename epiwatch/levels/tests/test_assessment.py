@@ -185,8 +185,11 @@ class AssessmentTests(LevelsTestCase):
         self.assertEqual(
             a1.explanation_vi,
             "Phường 7: 30,0 ca/100.000 dân/tuần (nhóm B); bao phủ đạt: 18+ ≥1 liều 78,7 % ≥ 70 %, 65+ đủ liều "
-            "85 % ≥ 80 % → cấp 2; không đảm bảo năng lực thu dung, điều trị: +1 → cấp 3",
+            "85 % ≥ 80 % → cấp 2; không đảm bảo năng lực thu dung, điều trị: +1 → cấp 3; "
+            "no mobile medical station yet",
         )
+        # criterion 3's reason is part of the explanation in both languages
+        self.assertTrue(a1.explanation_en.endswith("; no mobile medical station yet"))
         # the unconfirmed values the decision relied on, for pages to label
         self.assertIn("rules.matrix", a1.unconfirmed)
         self.assertIn("rules.criterion1.bands.B.below", a1.unconfirmed)
