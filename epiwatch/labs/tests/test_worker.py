@@ -143,7 +143,7 @@ class WorkerTests(ResultsTestCase):
 
     def test_progress_is_visible_while_it_runs(self):
         rows = [[f"BL-{i}", *DUC[1:], *TIMES, "âm tính", "", "", ""] for i in range(2500)]
-        batch = self.queue(rows=rows)
+        self.queue(rows=rows)
         seen = []
         original = worker._progress
 
@@ -165,6 +165,14 @@ class WorkerTests(ResultsTestCase):
 
 class BackgroundTests(TransactionTestCase):
     """The daemon thread: its own database connection, so the data must really be committed."""
+
+    def _fixture_teardown(self):
+        super()._fixture_teardown()
+        # the flush also emptied what data migrations loaded (the vaccine catalogue); the tests that run after
+        # this class in the same process rely on it
+        from epiwatch.vaccination import catalogue
+
+        catalogue.load()
 
     def setUp(self):
         scratch = tempfile.TemporaryDirectory()

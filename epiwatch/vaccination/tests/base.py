@@ -8,7 +8,7 @@ from epiwatch.geo.models import AreaKind, Population
 from epiwatch.lib.tests.helpers import IOTestCase
 from epiwatch.people.models import Person
 from epiwatch.testing import make_area
-from epiwatch.vaccination import status
+from epiwatch.vaccination import catalogue, status
 from epiwatch.vaccination.models import Dose, Product
 
 DOSE_HEADER = [
@@ -52,6 +52,9 @@ class VaccinationTestCase(IOTestCase):
         cls.village_a1.village_kind = "khom"
         cls.village_a1.save()
         cls.village_a2 = make_area("31813-02", "Khóm 2", AreaKind.VILLAGE, cls.commune_a1)
+        # the catalogue comes with a data migration; a transactional test elsewhere in the process may have
+        # flushed it, so load it again (idempotent) rather than depend on the order tests run in
+        catalogue.load()
         cls.products = {p.code: p for p in Product.objects.all()}
 
     def person(self, name, born, residence, **fields) -> Person:
