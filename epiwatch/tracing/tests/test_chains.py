@@ -98,7 +98,7 @@ class ChainTestCase(TracingTestCase):
     def test_a_batch_of_exposures_agrees_with_a_full_recomputation(self):
         rng = random.Random(9)
         people = [Person.objects.create(full_name=f"Người {i}", birth_year=1980) for i in range(30)]
-        for round_ in range(3):  # three batches, each linked in one call, new and known people mixed
+        for _round in range(3):  # three batches, each linked in one call, new and known people mixed
             pairs = set()
             while len(pairs) < 15:
                 a, b = rng.sample(people, 2)
