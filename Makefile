@@ -26,7 +26,7 @@ migrate: $(STAMP)
 	DEBUG=1 $(BIN)/epiwatch migrate
 
 test: $(STAMP)
-	$(BIN)/pytest -p no:cacheprovider -n auto --dist loadfile
+	DJANGO_SETTINGS_MODULE=epiwatch.test_settings $(BIN)/pytest -p no:cacheprovider -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
